@@ -1,0 +1,1 @@
+"""govpulse exporters: Prometheus exposition, InfluxDB writers, spool, embedded store, notification relay."""

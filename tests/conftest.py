@@ -1,0 +1,3 @@
+"""Shared pytest configuration: fixture libraries live in tests/support and are loaded here."""
+
+pytest_plugins = ["tests.support.servers"]
