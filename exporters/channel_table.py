@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from collector.models import Channel, Reason, Sample
+from collector.models import Channel, Platform, Reason, Sample
 from exporters.textformat import encode, format_value, label_pairs
 
 Key = tuple[str, str]  # (platform, channel)
@@ -51,6 +51,18 @@ class ChannelTable:
 
     def platform_counts(self) -> Counter[str]:
         return self._counts
+
+    def platform_summary(self) -> dict[Platform, tuple[int, int, int, int]]:
+        """Per platform: channels, channels with a count, their subscribers, channels in error."""
+        totals: dict[Platform, list[int]] = {}
+        for row in self._rows.values():
+            entry = totals.setdefault(row.channel.platform, [0, 0, 0, 0])
+            entry[0] += 1
+            if row.subscribers is not None:
+                entry[1] += 1
+                entry[2] += row.subscribers
+            entry[3] += row.error_line is not None
+        return {platform: (a, b, c, d) for platform, (a, b, c, d) in sorted(totals.items())}
 
     def lines(self) -> tuple[list[bytes], list[bytes], list[bytes], list[bytes]]:
         """Lines of subscribers, last-success, info and error, in registry order."""

@@ -150,6 +150,16 @@ class MetricsState:
     def channel_count(self) -> int:
         return len(self._channels)
 
+    def throttled_count(self, platform: Platform) -> int:
+        """Throttled API answers counted for `platform` since start (for summaries)."""
+        with self._lock:
+            return int(self._self.value(mf.API_THROTTLED, (Platform(platform).value,)))
+
+    def platform_summary(self) -> dict[Platform, tuple[int, int, int, int]]:
+        """Per platform: channels, channels with a count, subscribers, channels whose last attempt failed."""
+        with self._lock:
+            return self._channels.platform_summary()
+
     def collect(self) -> list[Family]:
         """Every family of DESIGN 4.3 in contract order, with its lines (a consistent snapshot)."""
         with self._lock:

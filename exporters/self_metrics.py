@@ -65,6 +65,9 @@ class SelfMetrics:
     def set(self, spec: FamilySpec, labels: LabelValues, value: float) -> None:
         self._values[spec.name][labels] = value
 
+    def value(self, spec: FamilySpec, labels: LabelValues) -> float:
+        return self._values[spec.name].get(labels, 0)
+
     def api_request(self, platform: str, code: str, duration_seconds: float) -> None:
         self.inc(mf.API_REQUESTS, (platform, str(code)), 1)
         self._histograms.setdefault(platform, _Histogram()).observe(max(duration_seconds, 0.0))

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from collector.commands import regions_cmd, validate_cmd
+from collector.commands import (
+    alerts_cmd,
+    collect_cmd,
+    demo_cmd,
+    notify_cmd,
+    regions_cmd,
+    run_cmd,
+    validate_cmd,
+)
+from collector.sandbox import cli as sandbox_cli
 
-MODULES: list[ModuleType] = [validate_cmd, regions_cmd]
+MODULES: list[ModuleType] = [
+    run_cmd, collect_cmd, demo_cmd, sandbox_cli, validate_cmd, regions_cmd, alerts_cmd, notify_cmd,
+]

@@ -16,16 +16,6 @@ from tests.exporters.relay.helpers import BEARER, MAX_CHATS, TELEGRAM_CHATS, am_
 from tests.support.sandbox import SandboxFactory
 
 AST = MAX_CHATS["RU-AST"]
-# Runs the command line with `notify` registered even before collector/commands/__init__.py lists it.
-LAUNCHER = (
-    "import sys\n"
-    "from collector import commands\n"
-    "from collector.commands import notify_cmd\n"
-    "if notify_cmd not in commands.MODULES:\n"
-    "    commands.MODULES.append(notify_cmd)\n"
-    "from collector.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
 
 
 def write_config(tmp_path: Path, sandbox: SandboxServer, bearer: str | None = BEARER) -> Path:
@@ -56,7 +46,7 @@ def clean_env() -> dict[str, str]:
 
 def start(config: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, "--log.level", "debug", "notify", "serve", "-c", str(config)],
+        [sys.executable, "-m", "collector", "--log.level", "debug", "notify", "serve", "-c", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
     )
     assert process.stdout is not None
@@ -115,7 +105,7 @@ def test_serve_refuses_to_start_without_a_bearer_token(
 ) -> None:
     config = write_config(tmp_path, sandbox_factory(), bearer=None)
     done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, "notify", "serve", "-c", str(config)],
+        [sys.executable, "-m", "collector", "notify", "serve", "-c", str(config)],
         capture_output=True, text=True, env=clean_env(), timeout=60,
     )
     assert done.returncode == 2 and "notify.bearer_token" in done.stderr
