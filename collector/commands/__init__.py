@@ -7,6 +7,7 @@ from types import ModuleType
 from collector.commands import (
     alerts_cmd,
     collect_cmd,
+    dashboards_cmd,
     demo_cmd,
     notify_cmd,
     regions_cmd,
@@ -16,5 +17,5 @@ from collector.commands import (
 from collector.sandbox import cli as sandbox_cli
 
 MODULES: list[ModuleType] = [
-    run_cmd, collect_cmd, demo_cmd, sandbox_cli, validate_cmd, regions_cmd, alerts_cmd, notify_cmd,
+    run_cmd, collect_cmd, demo_cmd, sandbox_cli, validate_cmd, regions_cmd, alerts_cmd, notify_cmd, dashboards_cmd,
 ]

@@ -14,7 +14,7 @@ from collector.config import DetectionSettings
 from collector.rulegen.model import DAY, RUNBOOK
 from collector.rulegen.promql import days, duration, number
 
-DATASOURCE_UID = "${GOVPULSE_INFLUXDB_DATASOURCE_UID}"
+DATASOURCE_UID = "govpulse-influxdb"  # provisioned in deploy/grafana/provisioning/datasources
 FOLDER = "govpulse"
 TAGS = '"platform", "channel", "region", "category"'
 EXPR_UID = "__expr__"

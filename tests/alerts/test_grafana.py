@@ -44,7 +44,7 @@ def test_provisioning_file_shape() -> None:
             assert "$" not in str(rule["labels"]) and "$" not in str(rule["annotations"])
             for item in rule["data"]:
                 if item["datasourceUid"] != "__expr__":
-                    assert item["datasourceUid"] == "${GOVPULSE_INFLUXDB_DATASOURCE_UID}"
+                    assert item["datasourceUid"] == "govpulse-influxdb"
                     assert "$timeFilter" in item["model"]["query"]
 
 
