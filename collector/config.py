@@ -103,7 +103,7 @@ def _yaml_off(value: Any) -> Any:
 class MaxSettings(PlatformSettings):
     base_url: HttpUrl = HttpUrl("https://platform-api2.max.ru")
     rate_per_second: float = Field(default=25.0, gt=0)
-    concurrency: int = Field(default=32, ge=1, le=1024)
+    concurrency: int = Field(default=8, ge=1, le=1024)
     discovery: Annotated[MaxDiscovery, BeforeValidator(_yaml_off)] = MaxDiscovery.OFF
     webhook_secret: SecretStr | None = None
     webhook_public_url: HttpUrl | None = None
@@ -163,7 +163,9 @@ class RegionsSettings(Strict):
 class StoreSettings(Strict):
     enabled: bool = True
     path: Path = Path("var/govpulse.sqlite3")
-    raw_retention_days: int = Field(default=400, ge=1, description="raw samples kept; daily roll-ups kept for good")
+    raw_retention_days: int = Field(
+        default=400, ge=1, description="raw samples kept; daily roll-ups kept for good"
+    )
 
 
 class PrometheusSettings(Strict):
@@ -265,7 +267,9 @@ class NotifySettings(Strict):
     bearer_token: SecretStr | None = None
     outbox_path: Path = Path("var/outbox.sqlite3")
     dashboard_url: str = ""
-    max_chat_ids: dict[str, int] = Field(default_factory=dict, description="region code (or 'default') → Max chat")
+    max_chat_ids: dict[str, int] = Field(
+        default_factory=dict, description="region code (or 'default') → Max chat"
+    )
     telegram_chat_ids: dict[str, str] = Field(default_factory=dict)
 
 
@@ -356,7 +360,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
     except FileNotFoundError:
         raise ConfigError([ConfigProblem("", "file not found", source=source)]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([ConfigProblem("", f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source)]) from None
+        raise ConfigError(
+            [ConfigProblem("", f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source)]
+        ) from None
     except OSError as exc:
         raise ConfigError([ConfigProblem("", f"cannot read: {exc.strerror}", source=source)]) from None
     try:
@@ -370,7 +376,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem("", "the top level must be a mapping of sections", line=1, source=source)])
+        raise ConfigError(
+            [ConfigProblem("", "the top level must be a mapping of sections", line=1, source=source)]
+        )
     return data, _line_index(node) if node is not None else {}
 
 
@@ -383,7 +391,7 @@ def _env_keys() -> set[tuple[str, ...]]:
 
 
 def load_config(path: Path | None) -> Settings:
-    """Load and validate; raise ConfigError listing every problem. `path=None` means defaults + environment."""
+    """Load and validate; raise ConfigError listing every problem. `path=None`: defaults + environment."""
     data, lines = _read_yaml(path) if path is not None else ({}, {})
     try:
         settings = Settings(**data)

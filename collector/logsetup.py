@@ -27,7 +27,7 @@ def register_secret(value: str) -> None:
 
 
 def redact(text: str) -> str:
-    """Replace every registered secret in `text` (longest first, so a secret containing another is covered)."""
+    """Replace every registered secret in `text` (longest first: a secret containing another is covered)."""
     with _secrets_lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:

@@ -76,7 +76,7 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One observation of one channel. `subscribers` is None whenever `status` is not ok; never 0 as a stand-in."""
+    """One observation of one channel. `subscribers` is None unless `status` is ok; never 0 as a stand-in."""
 
     platform: Platform
     channel: str
@@ -100,9 +100,12 @@ class SweepResult:
     started_at: float  # Unix seconds
     finished_at: float
     samples: tuple[Sample, ...]
+    elapsed_seconds: float | None = None  # measured on a monotonic clock, when the producer did
 
     @property
     def duration_seconds(self) -> float:
+        if self.elapsed_seconds is not None:
+            return self.elapsed_seconds
         return self.finished_at - self.started_at
 
     @property

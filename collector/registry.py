@@ -217,7 +217,9 @@ def _csv_rows(name: str, text: str, problems: list[RegistryProblem]) -> Iterator
         if duplicated:
             parts.append(f"repeated columns {duplicated}")
         expected = ", ".join(KNOWN_COLUMNS)
-        problems.append(RegistryProblem(name, 1, "", f"bad header: {'; '.join(parts)} (columns: {expected})", fatal=True))
+        problems.append(
+            RegistryProblem(name, 1, "", f"bad header: {'; '.join(parts)} (columns: {expected})", fatal=True)
+        )
         return
     for values in reader:
         line = reader.line_num
@@ -238,14 +240,22 @@ def _yaml_rows(name: str, text: str, problems: list[RegistryProblem]) -> Iterato
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.append(RegistryProblem(name, line, "", f"invalid YAML: {getattr(exc, 'problem', exc)}", fatal=True))
+        problems.append(
+            RegistryProblem(name, line, "", f"invalid YAML: {getattr(exc, 'problem', exc)}", fatal=True)
+        )
         return
     items_node = node
-    if isinstance(data, dict) and isinstance(data.get("channels"), list) and isinstance(node, yaml.MappingNode):
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("channels"), list)
+        and isinstance(node, yaml.MappingNode)
+    ):
         data = data["channels"]
         items_node = next(v for k, v in node.value if k.value == "channels")
     if not isinstance(data, list) or not isinstance(items_node, yaml.SequenceNode):
-        problems.append(RegistryProblem(name, 1, "", "expected a list of channels (or a 'channels:' list)", fatal=True))
+        problems.append(
+            RegistryProblem(name, 1, "", "expected a list of channels (or a 'channels:' list)", fatal=True)
+        )
         return
     for item, item_node in zip(data, items_node.value, strict=True):
         line = item_node.start_mark.line + 1
@@ -275,7 +285,9 @@ def load_files(paths: Iterable[Path], regions: Regions | None = None) -> Registr
         if text is None:
             continue
         is_yaml = path.suffix.lower() in (".yaml", ".yml")
-        rows = _yaml_rows(name, text, registry.problems) if is_yaml else _csv_rows(name, text, registry.problems)
+        rows = (
+            _yaml_rows(name, text, registry.problems) if is_yaml else _csv_rows(name, text, registry.problems)
+        )
         for line, row in rows:
             try:
                 channel, classified = build_channel(row, regions)
@@ -284,7 +296,12 @@ def load_files(paths: Iterable[Path], regions: Regions | None = None) -> Registr
                 continue
             if channel.key in first_seen:
                 registry.problems.append(
-                    RegistryProblem(name, line, "channel", f"duplicate of {channel.key} first listed at {first_seen[channel.key]}")
+                    RegistryProblem(
+                        name,
+                        line,
+                        "channel",
+                        f"duplicate of {channel.key} first listed at {first_seen[channel.key]}",
+                    )
                 )
                 continue
             first_seen[channel.key] = f"{name}:{line}"
@@ -299,5 +316,14 @@ def write_csv(channels: Sequence[Channel], out: io.TextIOBase | Any) -> None:
     writer.writerow(KNOWN_COLUMNS)
     for c in channels:
         writer.writerow(
-            [c.platform.value, c.channel, c.region, c.category.value, c.org, c.title, "true" if c.expected else "", c.link]
+            [
+                c.platform.value,
+                c.channel,
+                c.region,
+                c.category.value,
+                c.org,
+                c.title,
+                "true" if c.expected else "",
+                c.link,
+            ]
         )

@@ -17,5 +17,13 @@ from collector.commands import (
 from collector.sandbox import cli as sandbox_cli
 
 MODULES: list[ModuleType] = [
-    run_cmd, collect_cmd, demo_cmd, sandbox_cli, validate_cmd, regions_cmd, alerts_cmd, notify_cmd, dashboards_cmd,
+    run_cmd,
+    collect_cmd,
+    demo_cmd,
+    sandbox_cli,
+    validate_cmd,
+    regions_cmd,
+    alerts_cmd,
+    notify_cmd,
+    dashboards_cmd,
 ]

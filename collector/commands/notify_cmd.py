@@ -20,8 +20,12 @@ def add_parser(subparsers: Any) -> None:
         "<notify.bearer_token>), GET /healthz. Prints the URL it listens on once ready.",
     )
     add_config_option(serve)
-    serve.add_argument("--web.listen-address", dest="listen_address", metavar="HOST:PORT",
-                       help="overrides notify.listen_address (port 0 picks a free port)")
+    serve.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        metavar="HOST:PORT",
+        help="overrides notify.listen_address (port 0 picks a free port)",
+    )
     serve.set_defaults(handler=run_serve)
 
 

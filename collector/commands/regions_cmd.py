@@ -22,7 +22,9 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     regions = load_regions().with_population_overrides(settings.regions.population_overrides)
-    table = Table(title="Субъекты Российской Федерации", caption="Численность населения: «Росстат», 1 января 2025")
+    table = Table(
+        title="Субъекты Российской Федерации", caption="Численность населения: «Росстат», 1 января 2025"
+    )
     for column in ("Код", "Субъект", "Region", "Федеральный округ", "Население", "Дата", "Источник"):
         table.add_column(column, justify="right" if column == "Население" else "left")
     shown = 0
@@ -31,8 +33,15 @@ def run(args: argparse.Namespace) -> int:
             continue
         population = f"{region.population:,}".replace(",", " ") if region.population else "нет данных"
         source = _short_source(region.source)
-        table.add_row(region.code, region.name_ru, region.name_en, region.federal_district or "—",
-                      population, region.population_date or "—", source)
+        table.add_row(
+            region.code,
+            region.name_ru,
+            region.name_en,
+            region.federal_district or "—",
+            population,
+            region.population_date or "—",
+            source,
+        )
         shown += 1
     Console().print(table)
     print(f"{shown} regions")

@@ -20,7 +20,11 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("validate", help="check the configuration and the channel registry")
     add_config_option(parser)
     parser.add_argument(
-        "--registry", type=Path, action="append", default=[], metavar="FILE",
+        "--registry",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
         help="registry file to check in addition to those in the configuration (repeatable)",
     )
     parser.set_defaults(handler=run)
@@ -45,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
 
 def print_summary(console: Console, registry: Registry) -> None:
     summary = registry.summary()
-    print(f"registry: {len(registry.channels)} channels loaded, {len(registry.problems)} rejected, "
-          f"{registry.classified} classified from titles")
+    print(
+        f"registry: {len(registry.channels)} channels loaded, {len(registry.problems)} rejected, "
+        f"{registry.classified} classified from titles"
+    )
     for dimension, title in (("platform", "Площадка"), ("category", "Категория")):
         console.print(_counter_table(title, summary[dimension]))
     regions = summary["region"]

@@ -32,16 +32,22 @@ def test_python_dash_m_collector_runs() -> None:
     assert result.returncode == 0 and "validate" in result.stdout
 
 
-def test_validate_clean_example_exits_0(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_clean_example_exits_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     assert main(["validate", "-c", "examples/govpulse.yaml"]) == 0
     out = capsys.readouterr().out
     assert "registry: 7 channels loaded, 0 rejected" in out
 
 
-def test_validate_bad_registry_exits_2_and_names_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_bad_registry_exits_2_and_names_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     registry = tmp_path / "channels.csv"
-    registry.write_text("platform,channel,region,category\nmax,-1,RU-KO,governor\nok,-2,RU-KO,governor\n", encoding="utf-8")
+    registry.write_text(
+        "platform,channel,region,category\nmax,-1,RU-KO,governor\nok,-2,RU-KO,governor\n", encoding="utf-8"
+    )
     assert main(["validate", "--registry", str(registry)]) == 2
     err = capsys.readouterr().err
     assert f"{registry}:3 [platform]: unknown platform 'ok'" in err
@@ -56,7 +62,9 @@ def test_validate_bad_config_lists_both_problems(tmp_path: Path, capsys: pytest.
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("content", [None, b"", "platform,channel\nmax,-1\n".encode("cp1251") + "Ж".encode("cp1251")])
+@pytest.mark.parametrize(
+    "content", [None, b"", "platform,channel\nmax,-1\n".encode("cp1251") + "Ж".encode("cp1251")]
+)
 def test_validate_never_tracebacks_on_bad_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
 ) -> None:

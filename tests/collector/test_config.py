@@ -54,7 +54,10 @@ def test_two_mistakes_are_both_reported_with_lines(tmp_path: Path) -> None:
         "platforms:\n  max:\n    rate_per_second: fast\n  vk:\n    batch_size: 900\nstore:\n  pathh: x\n",
     )
     problems = problems_of(path)
-    assert f"{path}:3: platforms.max.rate_per_second: Input should be a valid number, unable to parse string as a number" in problems
+    assert (
+        f"{path}:3: platforms.max.rate_per_second: "
+        "Input should be a valid number, unable to parse string as a number" in problems
+    )
     assert any(p.startswith(f"{path}:5: platforms.vk.batch_size:") for p in problems)
     assert any(p.startswith(f"{path}:7: store.pathh: Extra inputs") for p in problems)
     assert len(problems) == 3
@@ -62,16 +65,22 @@ def test_two_mistakes_are_both_reported_with_lines(tmp_path: Path) -> None:
 
 def test_enabled_platform_without_token_is_a_problem(tmp_path: Path) -> None:
     problems = problems_of(write(tmp_path, "platforms:\n  telegram:\n    enabled: true\n"))
-    assert problems == [f"{tmp_path / 'govpulse.yaml'}:2: platforms.telegram: the platform is enabled but has no tokens"]
+    assert problems == [
+        f"{tmp_path / 'govpulse.yaml'}:2: platforms.telegram: the platform is enabled but has no tokens"
+    ]
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     problems = problems_of(write(tmp_path, "store:\n  path: [unclosed\nsinks: {}\n"))
-    assert problems == [f"{tmp_path / 'govpulse.yaml'}:3: (top level): invalid YAML: expected ',' or ']', but got ':'"]
+    assert problems == [
+        f"{tmp_path / 'govpulse.yaml'}:3: (top level): invalid YAML: expected ',' or ']', but got ':'"
+    ]
 
 
 def test_missing_file_and_wrong_encoding(tmp_path: Path) -> None:
-    assert problems_of(tmp_path / "absent.yaml") == [f"{tmp_path / 'absent.yaml'}: (top level): file not found"]
+    assert problems_of(tmp_path / "absent.yaml") == [
+        f"{tmp_path / 'absent.yaml'}: (top level): file not found"
+    ]
     path = tmp_path / "cp1251.yaml"
     path.write_bytes("store:\n  path: Склад\n".encode("cp1251"))
     assert "not UTF-8" in problems_of(path)[0]
@@ -126,7 +135,9 @@ def test_secrets_are_redacted_in_repr_errors_and_logs(
 
     # A validation error elsewhere in the file must not echo the secret either.
     monkeypatch.setenv("GOVPULSE_PLATFORMS__MAX__RATE_PER_SECOND", secret)
-    assert all(secret not in p for p in problems_of(write(tmp_path, "platforms:\n  max:\n    enabled: true\n")))
+    assert all(
+        secret not in p for p in problems_of(write(tmp_path, "platforms:\n  max:\n    enabled: true\n"))
+    )
 
 
 def test_yaml_off_means_discovery_off(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Channel registry: bad rows named with file, line and field; good rows still load; nothing silently dropped."""
+"""Channel registry: bad rows named with file, line and field; good rows still load; none dropped silently."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def test_three_bad_rows_among_a_thousand(tmp_path: Path) -> None:
     path = csv_file(tmp_path, "\n".join(rows) + "\n")
     registry = load_file(path)
     assert len(registry.channels) == 997
-    assert [(p.line, p.field) for p in registry.problems] == [(12, "channel"), (502, "region"), (1000, "category")]
+    assert [(p.line, p.field) for p in registry.problems] == [
+        (12, "channel"),
+        (502, "region"),
+        (1000, "category"),
+    ]
     assert all(p.file == str(path) and not p.fatal for p in registry.problems)
     assert "negative integer" in registry.problems[0].reason
     assert "RU-XX" in registry.problems[1].reason
@@ -93,12 +97,17 @@ def test_rows_without_region_are_classified_from_the_title(tmp_path: Path) -> No
     [
         (b"", "the file is empty"),
         (b"  \n\n", "the file is empty"),
-        (HEADER.encode() + "max,-1,RU-KO,governor,Правительство,Глава Коми,,\n".encode("cp1251"), "Windows-1251"),
+        (
+            HEADER.encode() + "max,-1,RU-KO,governor,Правительство,Глава Коми,,\n".encode("cp1251"),
+            "Windows-1251",
+        ),
         (b"platform,channel,subscribers\nmax,-1,5\n", "unknown columns ['subscribers']"),
         (b"platform,region\nmax,RU-KO\n", "missing columns ['channel']"),
     ],
 )
-def test_unreadable_files_are_fatal_with_a_clear_message(tmp_path: Path, content: bytes, message: str) -> None:
+def test_unreadable_files_are_fatal_with_a_clear_message(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "channels.csv"
     path.write_bytes(content)
     registry = load_file(path)
