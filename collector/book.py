@@ -28,6 +28,7 @@ class ChannelBook:
         self._channels: dict[str, Channel] = {}
         self._listeners: list[ChangeListener] = []
         self._tried_titles: dict[str, str] = {}  # key -> title already classified without success
+        self._discovered: set[str] = set()  # keys that came from discovery, not from a registry file
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener(all_channels)` after every change (metrics and store follow the book)."""
@@ -39,7 +40,11 @@ class ChannelBook:
     def load(self, channels: Iterable[Channel]) -> None:
         """Replace the registry part of the book (discovered channels are added with `add`)."""
         with self._lock:
+            discovered = {key: self._channels[key] for key in self._discovered if key in self._channels}
             self._channels = {c.key: c for c in channels if self.owns(c)}
+            for key, channel in discovered.items():  # a registry row for a discovered channel wins
+                self._channels.setdefault(key, channel)
+            self._discovered = {key for key in discovered if self._channels[key] is discovered[key]}
         self._notify()
 
     def add(self, channel: Channel) -> bool:
@@ -50,12 +55,14 @@ class ChannelBook:
             if channel.key in self._channels:
                 return False
             self._channels[channel.key] = channel
+            self._discovered.add(channel.key)
         self._notify()
         return True
 
     def remove(self, key: str) -> bool:
         with self._lock:
             removed = self._channels.pop(key, None) is not None
+            self._discovered.discard(key)
         if removed:
             self._notify()
         return removed
@@ -68,6 +75,15 @@ class ChannelBook:
         with self._lock:
             values = list(self._channels.values())
         return values if platform is None else [c for c in values if c.platform is platform]
+
+    def registry_channels(self) -> list[Channel]:
+        """The channels that came from registry files (discovered ones excluded)."""
+        with self._lock:
+            return [c for key, c in self._channels.items() if key not in self._discovered]
+
+    def is_discovered(self, key: str) -> bool:
+        with self._lock:
+            return key in self._discovered
 
     def __len__(self) -> int:
         with self._lock:

@@ -164,7 +164,7 @@ class StoreSettings(Strict):
     enabled: bool = True
     path: Path = Path("var/govpulse.sqlite3")
     raw_retention_days: int = Field(
-        default=400, ge=1, description="raw samples kept; daily roll-ups kept for good"
+        default=90, ge=1, description="raw samples kept (~2.6 GB at 40,000 channels hourly); roll-ups for good"
     )
 
 

@@ -116,10 +116,10 @@ def _seconds(timestamp: Any) -> float | None:
 def prepare(service: Service) -> Discovery | None:
     """Add the webhook route before the HTTP app is built (when the webhook mode is configured)."""
     settings = service.settings.platforms.max
-    if not settings.enabled or settings.discovery is MaxDiscovery.OFF:
+    if not settings.enabled or settings.discovery == MaxDiscovery.OFF:
         return None
     discovery = Discovery(service)
-    if settings.discovery is MaxDiscovery.WEBHOOK:
+    if settings.discovery == MaxDiscovery.WEBHOOK:
         service.http_routes.append(web.post(WEBHOOK_PATH, discovery.webhook))
     return discovery
 
@@ -132,7 +132,7 @@ def start_discovery(service: Service, discovery: Discovery | None) -> asyncio.Ta
     client = build_client(settings)
     client.base_url = httpx.URL(base_url(settings))
     client.headers["Authorization"] = settings.tokens[0].get_secret_value()
-    if settings.discovery is MaxDiscovery.POLLING:
+    if settings.discovery == MaxDiscovery.POLLING:
         return asyncio.create_task(
             _run_and_close(discovery.poll_forever(client), client), name="max-discovery"
         )

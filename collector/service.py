@@ -149,9 +149,10 @@ class Service:
                 chunk_size=self._chunk_size(platform),
                 stop=self.stop,
                 progress=progress,
+                on_chunk=self.pipeline.observe,
                 clock=self.clock,
             )
-            await self.pipeline.deliver(result)
+            await self.pipeline.finish(result)
         finally:
             if task is not None:
                 self._inflight.discard(task)

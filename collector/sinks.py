@@ -14,7 +14,7 @@ from typing import Any
 
 from collector.book import ChannelBook
 from collector.config import Settings
-from collector.models import Channel, SweepResult
+from collector.models import Channel, Sample, SweepResult
 from collector.pipeline import Sink
 from collector.regions import Regions
 from exporters.metrics_state import MetricsState
@@ -35,15 +35,19 @@ class StoreSink:
         async with self._lock:
             await asyncio.to_thread(self.store.sync_registry, channels)
 
-    async def write_sweep(self, sweep: SweepResult) -> None:
+    async def write_samples(self, samples: Sequence[Sample]) -> None:
+        ok = sum(1 for s in samples if s.ok)
         async with self._lock:
             try:
-                await asyncio.to_thread(self.store.write_sweep, sweep)
+                await asyncio.to_thread(self.store.write_samples, samples)
             except StoreError as exc:
                 log.error("embedded store: %s", exc)
-                self._count("dropped", sweep.ok_count)
+                self._count("dropped", ok)
                 return
-        self._count("written", sweep.ok_count)
+        self._count("written", ok)
+
+    async def finish_sweep(self, sweep: SweepResult) -> None:
+        """Every sample was stored as it arrived; the store keeps no per-sweep record."""
 
     def _count(self, outcome: str, n: int) -> None:
         if self.metrics is not None and n:
@@ -65,9 +69,11 @@ async def build_sinks(
         for channel in await asyncio.to_thread(opened.discovered_channels):
             book.add(channel)
         store_sink = StoreSink(opened, metrics)
-        await store_sink.sync_registry(book.channels())
+        await store_sink.sync_registry(book.registry_channels())
         loop = asyncio.get_running_loop()
-        book.on_change(lambda channels: _schedule(loop, store_sink.sync_registry(channels)))
+        # Discovered channels are recorded by discovery itself (origin 'discovered'); the registry sync
+        # must list only registry rows, or it would adopt them as registry channels.
+        book.on_change(lambda _: _schedule(loop, store_sink.sync_registry(book.registry_channels())))
         sinks.append(store_sink)
     if settings.sinks.influxdb.enabled:
         sinks.append(_influx_sink(settings, book, regions, metrics))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from collector.models import Channel, Platform, Sample, SweepResult
@@ -33,6 +33,7 @@ class Source(Protocol):
 
 
 ProgressCallback = Callable[[int], None]
+ChunkCallback = Callable[[list[Sample]], Awaitable[None]]
 
 
 def chunked(channels: Sequence[Channel], size: int) -> list[Sequence[Channel]]:
@@ -48,9 +49,12 @@ async def run_sweep(
     chunk_size: int = 200,
     stop: asyncio.Event | None = None,
     progress: ProgressCallback | None = None,
+    on_chunk: ChunkCallback | None = None,
     clock: Clock = time.time,
 ) -> SweepResult:
-    """Observe every channel once; return the sweep (partial if `stop` was set meanwhile)."""
+    """Observe every channel once; return the sweep (partial if `stop` was set meanwhile).
+
+    `on_chunk` receives each chunk's samples as soon as they are observed."""
     started_at = clock()
     chunks = chunked(channels, chunk_size)
     gap = spread_seconds / len(chunks) if chunks and spread_seconds > 0 else 0.0
@@ -67,6 +71,8 @@ async def run_sweep(
             break
         result = await source.fetch(chunk)
         samples.extend(result)
+        if on_chunk is not None:
+            await on_chunk(result)
         if progress is not None:
             progress(len(result))
     if len(samples) < len(channels):

@@ -99,6 +99,14 @@ class InfluxSink:
     async def write_sweep(self, sweep: SweepResult) -> None:
         await self.deliver(self.points_for(sweep))
 
+    async def write_samples(self, samples: Sequence[Sample]) -> None:
+        """Stream the counts of part of a sweep as they arrive (a spread sweep takes most of an hour)."""
+        await self.deliver(self._samples_points(samples))
+
+    async def finish_sweep(self, sweep: SweepResult) -> None:
+        """The per-sweep aggregates, once every channel of the sweep was streamed with `write_samples`."""
+        await self.deliver(self._sweep_points(sweep))
+
     async def replay(self) -> None:
         async with self._lock:
             await self._drain()
@@ -111,12 +119,19 @@ class InfluxSink:
 
     def points_for(self, sweep: SweepResult) -> list[str]:
         """All points of one sweep; updates the in-memory state (latest counts, last written meta)."""
+        return self._samples_points(sweep.samples) + self._sweep_points(sweep)
+
+    def _samples_points(self, samples: Sequence[Sample]) -> list[str]:
         points: list[str] = []
-        known = self._known.setdefault(sweep.platform, {})
-        for sample in sweep.samples:
+        for sample in samples:
             if sample.ok and sample.subscribers is not None:
+                known = self._known.setdefault(sample.platform, {})
                 points.extend(self._sample_points(sample, known))
-        points.extend(self._audience_points(sweep, known))
+        return points
+
+    def _sweep_points(self, sweep: SweepResult) -> list[str]:
+        known = self._known.setdefault(sweep.platform, {})
+        points = self._audience_points(sweep, known)
         points.append(
             lp.collector_cycle_line(
                 sweep.platform.value,
