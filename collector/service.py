@@ -23,6 +23,8 @@ from aiohttp import web
 from collector import __version__
 from collector.book import ChannelBook
 from collector.config import Settings
+from collector.discovery import prepare as prepare_discovery
+from collector.discovery import start_discovery
 from collector.models import Platform, SweepResult
 from collector.pipeline import Pipeline, Sink
 from collector.regions import Regions, load_regions
@@ -65,6 +67,7 @@ class Service:
     _runner: web.AppRunner | None = field(init=False, default=None)
     _store: Any = field(init=False, default=None)
     _discovery: Any = field(init=False, default=None)
+    _saved_resolved: dict[str, str] = field(init=False, default_factory=dict)
 
     # ----- assembly -------------------------------------------------------------------------------------
 
@@ -106,14 +109,29 @@ class Service:
 
         self.load_registry()
         self.sinks, self._store = await build_sinks(self.settings, self.book, self.regions, self.metrics)
+        resolved = await self._resolved_ids()
         for platform in self.settings.platforms.enabled():
             self.sources[platform] = build_source(
-                platform, self.settings.platforms.get(platform), metrics=self.metrics
+                platform,
+                self.settings.platforms.get(platform),
+                metrics=self.metrics,
+                clock=self.clock,
+                resolved=resolved if platform is Platform.VK else None,
             )
         self.pipeline = Pipeline(self.book, self.sinks, self.metrics)
-        from collector.discovery import prepare
+        self._discovery = prepare_discovery(self)
 
-        self._discovery = prepare(self)
+    async def _resolved_ids(self) -> dict[str, str]:
+        if self._store is None:
+            return {}
+        return {name: str(i) for name, i in (await asyncio.to_thread(self._store.resolved_ids)).items()}
+
+    async def _remember_resolved(self, platform: Platform) -> None:
+        """VK screen names resolved during the sweep are kept, so each is resolved only once ever."""
+        resolved = getattr(self.sources[platform], "resolved", None)
+        if self._store is not None and resolved and resolved != self._saved_resolved:
+            await asyncio.to_thread(self._store.save_resolved_ids, resolved)
+            self._saved_resolved = dict(resolved)
 
     async def aclose(self) -> None:
         for task in self._background:
@@ -153,6 +171,8 @@ class Service:
                 clock=self.clock,
             )
             await self.pipeline.finish(result)
+            if platform is Platform.VK:
+                await self._remember_resolved(platform)
         finally:
             if task is not None:
                 self._inflight.discard(task)
@@ -268,8 +288,6 @@ class Service:
             await asyncio.to_thread(self._store.prune, self.clock())
 
     def _start_discovery(self) -> None:
-        from collector.discovery import start_discovery
-
         task = start_discovery(self, self._discovery)
         if task is not None:
             self._background.append(task)

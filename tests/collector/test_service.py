@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -180,9 +181,15 @@ def test_discovery_by_polling_survives_a_restart(frozen: SandboxServer, tmp_path
 def test_webhook_discovery_checks_the_secret(frozen: SandboxServer, tmp_path: Path) -> None:
     settings = settings_for(frozen, tmp_path)
     webhook = settings.platforms.max.model_copy(
-        update={"discovery": MaxDiscovery.WEBHOOK, "webhook_secret": SecretStr("hook-secret-123"), "webhook_public_url": None}
+        update={
+            "discovery": MaxDiscovery.WEBHOOK,
+            "webhook_secret": SecretStr("hook-secret-123"),
+            "webhook_public_url": None,
+        }
     )
-    settings = settings.model_copy(update={"platforms": settings.platforms.model_copy(update={"max": webhook})})
+    settings = settings.model_copy(
+        update={"platforms": settings.platforms.model_copy(update={"max": webhook})}
+    )
 
     async def scenario() -> tuple[int, int, int, bool]:
         service = Service(settings)
@@ -273,9 +280,24 @@ def test_run_serves_metrics_and_stops_gracefully_on_sigterm(tmp_path: Path) -> N
 def test_demo_runs_with_no_configuration(tmp_path: Path) -> None:
     result = subprocess.run(
         [
-            sys.executable, "-m", "collector", "demo", "--dir", str(tmp_path), "--duration", "12",
-            "--interval", "4", "--listen", "127.0.0.1:0", "--max-channels", "300",
-            "--vk-channels", "100", "--telegram-channels", "60",
+            sys.executable,
+            "-m",
+            "collector",
+            "demo",
+            "--dir",
+            str(tmp_path),
+            "--duration",
+            "12",
+            "--interval",
+            "4",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-channels",
+            "300",
+            "--vk-channels",
+            "100",
+            "--telegram-channels",
+            "60",
         ],  # fmt: skip
         capture_output=True,
         text=True,
@@ -288,3 +310,35 @@ def test_demo_runs_with_no_configuration(tmp_path: Path) -> None:
         latest = store.latest()
     platforms = {key.split(":", 1)[0] for key in latest}
     assert platforms == {"max", "vk", "telegram"}
+
+
+def test_vk_screen_names_are_resolved_once_and_remembered(frozen: SandboxServer, tmp_path: Path) -> None:
+    settings = settings_for(frozen, tmp_path)
+    registry = tmp_path / "named.csv"
+    rows = frozen.world.registry(frozen.now(), (Platform.VK,))
+    named = [c for c in rows if "/club" not in c.link][:20]
+    by_name = {c.link.rsplit("/", 1)[1]: c.channel for c in named}
+    with registry.open("w", encoding="utf-8") as out:
+        write_csv([replace(c, channel=name) for name, c in zip(by_name, named, strict=True)], out)
+    settings = settings.model_copy(
+        update={"registry": settings.registry.model_copy(update={"files": [registry]})}
+    )
+
+    service, sweeps = asyncio.run(collect(settings))
+    [sweep] = [s for s in sweeps if s.platform is Platform.VK]
+    ok = {s.channel for s in sweep.samples if s.ok}
+    assert {s.channel for s in sweep.samples} == set(by_name)  # samples keep the registry key
+    assert len(ok) >= 15  # the rest were deleted or hidden in this world
+    with Store.open(settings.store.path, readonly=True) as store:
+        remembered = {name: str(i) for name, i in store.resolved_ids().items()}
+    assert {name: by_name[name] for name in ok} == {name: remembered[name] for name in ok}
+
+    async def reopened() -> dict[str, str]:
+        again = Service(settings)
+        await again.open()
+        try:
+            return dict(getattr(again.sources[Platform.VK], "resolved"))
+        finally:
+            await again.aclose()
+
+    assert asyncio.run(reopened()) == remembered
