@@ -22,6 +22,7 @@ from collector.registry import write_csv
 from collector.sandbox import SandboxServer, State, WorldSpec
 from collector.sandbox.dynamics import state as channel_state
 from collector.service import Service
+from collector.sources import VkSource
 from exporters.prometheus import render
 from exporters.store import Store
 from tests.support.sandbox import SandboxFactory
@@ -126,7 +127,7 @@ def test_sharded_processes_split_the_registry_exactly(frozen: SandboxServer, tmp
         settings = settings_for(
             frozen, tmp_path / str(shard), sharding={"shard": shard, "shards": 3}, store={"enabled": False}
         )
-        service, sweeps = asyncio.run(collect(settings))
+        _, sweeps = asyncio.run(collect(settings))
         seen.append({f"{s.platform.value}:{s.channel}" for sweep in sweeps for s in sweep.samples})
     everything = {c.key for c in frozen.world.registry(frozen.now())}
     assert set().union(*seen) == everything
@@ -298,7 +299,7 @@ def test_demo_runs_with_no_configuration(tmp_path: Path) -> None:
             "100",
             "--telegram-channels",
             "60",
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -324,7 +325,7 @@ def test_vk_screen_names_are_resolved_once_and_remembered(frozen: SandboxServer,
         update={"registry": settings.registry.model_copy(update={"files": [registry]})}
     )
 
-    service, sweeps = asyncio.run(collect(settings))
+    _, sweeps = asyncio.run(collect(settings))
     [sweep] = [s for s in sweeps if s.platform is Platform.VK]
     ok = {s.channel for s in sweep.samples if s.ok}
     assert {s.channel for s in sweep.samples} == set(by_name)  # samples keep the registry key
@@ -337,7 +338,9 @@ def test_vk_screen_names_are_resolved_once_and_remembered(frozen: SandboxServer,
         again = Service(settings)
         await again.open()
         try:
-            return dict(getattr(again.sources[Platform.VK], "resolved"))
+            vk = again.sources[Platform.VK]
+            assert isinstance(vk, VkSource)
+            return dict(vk.resolved)
         finally:
             await again.aclose()
 
