@@ -156,7 +156,7 @@ REGISTRY_CHANNELS = FamilySpec(
     ("platform",),
 )
 SHARD_ORDINAL = FamilySpec("govpulse_shard_ordinal", Kind.GAUGE, "Zero-based ordinal of this shard.")
-SHARD_TOTAL = FamilySpec("govpulse_shard_total", Kind.GAUGE, "Total number of shards.")
+SHARD_TOTAL = FamilySpec("govpulse_shards", Kind.GAUGE, "Total number of shards.")
 BUILD_INFO = FamilySpec(
     "govpulse_build_info",
     Kind.GAUGE,

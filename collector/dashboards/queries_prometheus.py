@@ -170,7 +170,7 @@ COLLECTOR = {
         instant=True,
         legend="{{platform}}",
     ),
-    "shards_expected": Query("max(govpulse_shard_total)", instant=True, legend="ожидается"),
+    "shards_expected": Query("max(govpulse_shards)", instant=True, legend="ожидается"),
     "shards_reporting": Query("count(govpulse_shard_ordinal)", instant=True, legend="на связи"),
 }
 

@@ -163,7 +163,7 @@ def shard_missing(ctx: RuleContext) -> Rule:
     # count_values: distinct ordinals, so two processes claiming one shard do not hide a missing one.
     expr = (
         'count by (job) (count_values by (job) ("ordinal", govpulse_shard_ordinal))'
-        "\n< max by (job) (govpulse_shard_total)"
+        "\n< max by (job) (govpulse_shards)"
     )
     return alert(
         ctx,
@@ -174,7 +174,7 @@ def shard_missing(ctx: RuleContext) -> Rule:
         component=PIPELINE,
         summary="Работают не все шарды govpulse",
         description=f"Видно {t.VALUE} шардов из"
-        " {{ with printf \"max(govpulse_shard_total{job='%s'})\" $labels.job | query }}"
+        " {{ with printf \"max(govpulse_shards{job='%s'})\" $labels.job | query }}"
         "{{ . | first | value }}{{ end }}: каналы пропавших шардов не опрашиваются.",
     )
 

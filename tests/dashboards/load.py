@@ -170,7 +170,7 @@ def _collector_families() -> Iterator[str]:
         ((labels, ((t, float(i)) for t in times)) for i, labels in enumerate(shards)),
     )
     yield from _family(
-        "govpulse_shard_total",
+        "govpulse_shards",
         "gauge",
         ((labels, ((t, float(w.SHARDS)) for t in times)) for labels in shards),
     )

@@ -139,7 +139,7 @@ def test_tls_with_a_trusted_self_signed_certificate(tmp_path: Path) -> None:
         trusting = ssl.create_default_context(cafile=str(cert))
         async with httpx.AsyncClient(verify=trusting) as client:
             response = await client.get(url + "/metrics")
-            assert response.status_code == 200 and "govpulse_shard_total" in response.text
+            assert response.status_code == 200 and "govpulse_shards" in response.text
         async with httpx.AsyncClient() as client:  # the system store does not know our certificate
             with pytest.raises(httpx.ConnectError):
                 await client.get(url + "/metrics")

@@ -168,7 +168,7 @@ def test_self_metrics_exist_at_zero_from_start() -> None:
     for outcome in ("written", "spooled", "dropped"):
         assert found[("govpulse_sink_points_total", labels(sink="influxdb", outcome=outcome))] == 0
     assert found[("govpulse_shard_ordinal", frozenset())] == 2
-    assert found[("govpulse_shard_total", frozenset())] == 3
+    assert found[("govpulse_shards", frozenset())] == 3
     assert found[("govpulse_build_info", labels(version="1.2.3"))] == 1
     assert not [name for name, _ in found if name == "govpulse_cycle_duration_seconds"]
 
