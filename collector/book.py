@@ -81,6 +81,10 @@ class ChannelBook:
         with self._lock:
             return [c for key, c in self._channels.items() if key not in self._discovered]
 
+    def discovered_channels(self) -> list[Channel]:
+        with self._lock:
+            return [self._channels[key] for key in self._discovered if key in self._channels]
+
     def is_discovered(self, key: str) -> bool:
         with self._lock:
             return key in self._discovered

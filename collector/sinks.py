@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from collector.book import ChannelBook
 from collector.config import Settings
@@ -30,10 +29,32 @@ class StoreSink:
         self.store = store
         self.metrics = metrics
         self._lock = asyncio.Lock()  # one writer at a time; SQLite serialises anyway
+        self._book_dirty = False
+        self._follower: asyncio.Task[None] | None = None
 
     async def sync_registry(self, channels: Sequence[Channel]) -> None:
         async with self._lock:
             await asyncio.to_thread(self.store.sync_registry, channels)
+
+    def follow_soon(self, book: ChannelBook) -> None:
+        """Schedule `follow`; a burst of book changes (discovery) coalesces into one or two syncs."""
+        self._book_dirty = True
+        if self._follower is None or self._follower.done():
+            self._follower = asyncio.get_running_loop().create_task(self._follow_while_dirty(book))
+
+    async def _follow_while_dirty(self, book: ChannelBook) -> None:
+        while self._book_dirty:
+            self._book_dirty = False
+            try:
+                await self.follow(book)
+            except StoreError as exc:
+                log.error("embedded store: %s", exc)
+
+    async def follow(self, book: ChannelBook) -> None:
+        """Record the book's current state: registry rows, and what was learnt about discovered channels."""
+        async with self._lock:
+            await asyncio.to_thread(self.store.sync_registry, book.registry_channels())
+            await asyncio.to_thread(self.store.classify_discovered, book.discovered_channels())
 
     async def write_samples(self, samples: Sequence[Sample]) -> None:
         ok = sum(1 for s in samples if s.ok)
@@ -54,6 +75,8 @@ class StoreSink:
             self.metrics.sink_points(self.name, outcome, n)
 
     async def aclose(self) -> None:
+        if self._follower is not None:
+            await self._follower
         async with self._lock:
             await asyncio.to_thread(self.store.close)
 
@@ -73,7 +96,11 @@ async def build_sinks(
         loop = asyncio.get_running_loop()
         # Discovered channels are recorded by discovery itself (origin 'discovered'); the registry sync
         # must list only registry rows, or it would adopt them as registry channels.
-        book.on_change(lambda _: _schedule(loop, store_sink.sync_registry(book.registry_channels())))
+
+        def book_changed(_: Sequence[Channel]) -> None:
+            loop.call_soon_threadsafe(store_sink.follow_soon, book)
+
+        book.on_change(book_changed)
         sinks.append(store_sink)
     if settings.sinks.influxdb.enabled:
         sinks.append(_influx_sink(settings, book, regions, metrics))
@@ -94,15 +121,3 @@ def _influx_sink(settings: Settings, book: ChannelBook, regions: Regions, metric
         metrics=metrics,
     )
     return sink
-
-
-def _schedule(loop: asyncio.AbstractEventLoop, coroutine: Any) -> None:
-    """Run a book-change follow-up on the service loop, from whichever thread changed the book."""
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        loop.create_task(coroutine)
-    else:
-        asyncio.run_coroutine_threadsafe(coroutine, loop)

@@ -209,6 +209,20 @@ class Store:
             channels_table.touch(conn, [row.id], now)
             return channels_table.activate(conn, row, now, "discovery")
 
+    def classify_discovered(self, channels: Sequence[Channel], at: float | None = None) -> int:
+        """Record the region and category learnt (from titles) for discovered channels; return how many
+        fields changed. Registry channels are left alone: the registry owns their classification."""
+        now = int(time.time() if at is None else at)
+        changed = 0
+        with self._transaction("classify channels in") as conn:
+            for channel in channels:
+                row = self._rows.get((channel.platform.value, channel.channel))
+                if row is None or row.origin != "discovered":
+                    continue
+                values = {"region": channel.region, "category": channel.category.value}
+                changed += channels_table.set_fields(conn, row, values, now, "discovery")
+        return changed
+
     def mark_removed(self, platform: Platform | str, channel: str, at: float) -> bool:
         """The channel left (bot removed, deleted): kept with its history, no longer active."""
         with self._transaction("remove a channel in") as conn:

@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from collector.config import MaxDiscovery, Settings
+from collector.discovery import Discovery
 from collector.models import OK, Platform, Reason
 from collector.registry import write_csv
 from collector.sandbox import SandboxServer, State, WorldSpec
@@ -345,3 +346,34 @@ def test_vk_screen_names_are_resolved_once_and_remembered(frozen: SandboxServer,
             await again.aclose()
 
     assert asyncio.run(reopened()) == remembered
+
+
+def test_a_discovered_channel_is_classified_from_its_title_and_remembered(
+    frozen: SandboxServer, tmp_path: Path
+) -> None:
+    settings = settings_for(frozen, tmp_path)
+    registry = frozen.world.registry(frozen.now(), (Platform.MAX,))
+    newcomer = next(c for c in registry if c.category.value == "regional_government")
+    # The registry file lacks the newcomer: it arrives through the bot's update instead.
+    with (tmp_path / "channels.csv").open("w", encoding="utf-8") as out:
+        write_csv([c for c in registry if c.key != newcomer.key][:50], out)
+
+    async def scenario() -> None:
+        service = Service(settings)
+        await service.open()
+        try:
+            discovery = Discovery(service)
+            await discovery.handle({"update_type": "bot_added", "chat_id": int(newcomer.channel)})
+            assert service.book.get(newcomer.key) is not None
+            await service.sweep(Platform.MAX, spread=False)
+            learnt = service.book.get(newcomer.key)
+            assert learnt is not None
+            assert (learnt.region, learnt.category) == (newcomer.region, newcomer.category)
+        finally:
+            await service.aclose()
+
+    asyncio.run(scenario())
+    with Store.open(settings.store.path, readonly=True) as store:
+        [stored] = [c for c in store.channels() if c.channel.key == newcomer.key]
+    assert (stored.channel.region, stored.channel.category) == (newcomer.region, newcomer.category)
+    assert stored.channel.title == newcomer.title
