@@ -163,9 +163,8 @@ class RegionsSettings(Strict):
 class StoreSettings(Strict):
     enabled: bool = True
     path: Path = Path("var/govpulse.sqlite3")
-    raw_retention_days: int = Field(
-        default=90, ge=1, description="raw samples kept (~2.6 GB at 40,000 channels hourly); roll-ups for good"
-    )
+    # Raw samples: ~2.6 GB for 40,000 channels hourly over 90 days; daily roll-ups are kept for good.
+    raw_retention_days: int = Field(default=90, ge=1, description="days of raw samples kept")
 
 
 class PrometheusSettings(Strict):
