@@ -1,0 +1,1 @@
+"""Rendering of the analytics: terminal tables, CSV, JSON, XLSX, Markdown and a self-contained HTML report."""
