@@ -29,10 +29,13 @@ from collector.models import Platform, SweepResult
 from collector.pipeline import Pipeline, Sink
 from collector.regions import Regions, load_regions
 from collector.registry import load_files
+from collector.reports.html import report_route
 from collector.scheduler import add_periodic_job, add_platform_job, build_scheduler
 from collector.sources import Source, build_source
 from collector.sweep import Clock, ProgressCallback, run_sweep
+from exporters.http import build_app, start_server
 from exporters.metrics_state import MetricsState
+from exporters.webconfig import load_web_config
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +209,13 @@ class Service:
     # ----- the service ----------------------------------------------------------------------------------
 
     async def serve_http(self) -> str:
-        from exporters.http import build_app, start_server
-        from exporters.webconfig import load_web_config
-
         prometheus = self.settings.sinks.prometheus
         web_config = load_web_config(prometheus.web_config_file) if prometheus.web_config_file else None
-        app = build_app(
-            self.metrics, health=self.health, extra_routes=self.http_routes, web_config=web_config
-        )
+        routes = list(self.http_routes)
+        if self.settings.store.enabled:  # the weekly HTML report, from a read-only view of the store
+            report = report_route(self.settings.store.path, self.settings, self.clock)
+            routes.append(web.get("/report", report))
+        app = build_app(self.metrics, health=self.health, extra_routes=routes, web_config=web_config)
         self._runner, self.url = await start_server(app, prometheus.listen_address, web_config)
         log.info("serving /metrics at %s/metrics", self.url)
         return self.url

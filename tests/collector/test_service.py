@@ -266,6 +266,8 @@ def test_run_serves_metrics_and_stops_gracefully_on_sigterm(tmp_path: Path) -> N
             body = httpx.get(metrics_url, timeout=5).text
         assert "govpulse_channel_subscribers{" in body
         assert httpx.get(metrics_url.replace("/metrics", "/healthz"), timeout=5).status_code == 200
+        report = httpx.get(metrics_url.replace("/metrics", "/report"), timeout=30)
+        assert report.status_code == 200 and "<svg" in report.text
         service.send_signal(signal.SIGTERM)
         stderr = service.communicate(timeout=60)[1]
         assert service.returncode == 0, stderr
