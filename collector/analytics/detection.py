@@ -200,6 +200,9 @@ class Detector:
         baseline = self._delta(sig, at, s.spike_baseline_days, s.spike_window_days)
         if baseline is None:
             return None
+        age = (s.spike_baseline_days + s.spike_window_days) * DAY  # as the rule: a whole baseline seen
+        if not present(sig.history.gauge_times, at - age - DAY, at - age):
+            return None
         own_pace = max(baseline, 0.0) * s.spike_window_days / s.spike_baseline_days
         if not sig.d_spike > s.spike_min_factor * own_pace:
             return None

@@ -135,6 +135,8 @@ def spike(ctx: RuleContext) -> Rule:
         f"{ratio} >= {number(d.spike_min_gain_ratio)}"
         f"\nand {change(window)} > {factor} * {own_pace}"
         f"\nand {ratio} > on(platform, category) group_left() ({factor} * clamp_min({peers}, 0))"
+        # A channel without a whole baseline has no pace of its own yet: its first ramp is not a spike.
+        f"\nand on({CHANNEL_KEY}) {old_enough(window + baseline)}"
         f"\nunless on({CHANNEL_KEY}) {unreliable(ctx.stale_seconds)}"
     )
     return alert(
