@@ -54,8 +54,8 @@ class Regions:
     def canonical(self, code: str) -> str | None:
         """The project's code for `code` (case-insensitive, aliases resolved), or None if unknown."""
         normalized = code.strip().upper()
-        normalized = ALIASES.get(normalized, normalized)
-        return normalized if normalized in self._by_code else None
+        region = self._by_code.get(ALIASES.get(normalized, normalized))
+        return region.code if region else None  # the shared string: 200,000 channels, 89 code objects
 
     def get(self, code: str) -> Region | None:
         canonical = self.canonical(code)

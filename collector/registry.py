@@ -171,69 +171,93 @@ def build_channel(row: Mapping[str, Any], regions: Regions) -> tuple[Channel, bo
     )
 
 
-def _decode(path: Path, problems: list[RegistryProblem]) -> str | None:
+def _unreadable(path: Path, problems: list[RegistryProblem]) -> bool:
+    """Report a file that cannot be opened or holds nothing; True when there is nothing to read."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
     except FileNotFoundError:
         problems.append(RegistryProblem(name, None, "", "file not found", fatal=True))
-        return None
+        return True
     except OSError as exc:
         problems.append(RegistryProblem(name, None, "", f"cannot read: {exc.strerror}", fatal=True))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        hint = ""
-        try:
-            raw.decode("cp1251")
-            hint = "; it looks like Windows-1251 (a spreadsheet export): save it as «CSV UTF-8»"
-        except UnicodeDecodeError:
-            pass
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(RegistryProblem(name, line, "", f"not UTF-8 text{hint}", fatal=True))
-        return None
-    if not text.strip():
+        return True
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if size == 0 or (size <= len(head) and not head.decode("utf-8", "replace").strip("\ufeff \r\n\t")):
         problems.append(RegistryProblem(name, None, "", "the file is empty", fatal=True))
-        return None
-    return text
+        return True
+    return False
 
 
-def _csv_rows(name: str, text: str, problems: list[RegistryProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets in a Russian locale export with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+def _not_utf8(path: Path, exc: UnicodeDecodeError, problems: list[RegistryProblem]) -> None:
+    raw = path.read_bytes()
+    hint = ""
+    try:
+        raw.decode("cp1251")
+        hint = "; it looks like Windows-1251 (a spreadsheet export): save it as «CSV UTF-8»"
+    except UnicodeDecodeError:
+        pass
+    problems.append(RegistryProblem(str(path), None, "", f"not UTF-8 text{hint}", fatal=True))
+
+
+def _csv_rows(path: Path, problems: list[RegistryProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a CSV registry, read as a stream (a 200,000-row file is never held whole in memory)."""
+    name = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            first_line = f.readline()
+            f.seek(0)
+            if first_line.startswith("\ufeff"):
+                f.read(1)
+            # Spreadsheets in a Russian locale export with semicolons.
+            delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+            reader = csv.reader(f, delimiter=delimiter)
+            header = [h.strip().lower() for h in next(reader)]
+            if _bad_header(name, header, problems):
+                return
+            for values in reader:
+                line = reader.line_num
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) != len(header):
+                    problems.append(
+                        RegistryProblem(
+                            name, line, "", f"{len(values)} fields where the header has {len(header)}"
+                        )
+                    )
+                    continue
+                yield line, dict(zip(header, values, strict=True))
+    except UnicodeDecodeError as exc:
+        _not_utf8(path, exc, problems)
+
+
+def _bad_header(name: str, header: list[str], problems: list[RegistryProblem]) -> bool:
     unknown = [h for h in header if h not in KNOWN_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     duplicated = [h for h, n in Counter(header).items() if n > 1]
-    if unknown or missing or duplicated:
-        parts = []
-        if unknown:
-            parts.append(f"unknown columns {unknown}")
-        if missing:
-            parts.append(f"missing columns {missing}")
-        if duplicated:
-            parts.append(f"repeated columns {duplicated}")
+    parts = []
+    if unknown:
+        parts.append(f"unknown columns {unknown}")
+    if missing:
+        parts.append(f"missing columns {missing}")
+    if duplicated:
+        parts.append(f"repeated columns {duplicated}")
+    if parts:
         expected = ", ".join(KNOWN_COLUMNS)
         problems.append(
             RegistryProblem(name, 1, "", f"bad header: {'; '.join(parts)} (columns: {expected})", fatal=True)
         )
+    return bool(parts)
+
+
+def _yaml_rows(path: Path, problems: list[RegistryProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        _not_utf8(path, exc, problems)
         return
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(
-                RegistryProblem(name, line, "", f"{len(values)} fields where the header has {len(header)}")
-            )
-            continue
-        yield line, dict(zip(header, values, strict=True))
-
-
-def _yaml_rows(name: str, text: str, problems: list[RegistryProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -280,34 +304,40 @@ def load_files(paths: Iterable[Path], regions: Regions | None = None) -> Registr
     registry = Registry()
     first_seen: dict[str, str] = {}
     for path in paths:
-        name = str(path)
-        text = _decode(path, registry.problems)
-        if text is None:
+        if _unreadable(path, registry.problems):
             continue
-        is_yaml = path.suffix.lower() in (".yaml", ".yml")
-        rows = (
-            _yaml_rows(name, text, registry.problems) if is_yaml else _csv_rows(name, text, registry.problems)
-        )
-        for line, row in rows:
-            try:
-                channel, classified = build_channel(row, regions)
-            except _RowError as exc:
-                registry.problems.append(RegistryProblem(name, line, exc.field, exc.reason))
-                continue
-            if channel.key in first_seen:
-                registry.problems.append(
-                    RegistryProblem(
-                        name,
-                        line,
-                        "channel",
-                        f"duplicate of {channel.key} first listed at {first_seen[channel.key]}",
-                    )
-                )
-                continue
-            first_seen[channel.key] = f"{name}:{line}"
-            registry.channels.append(channel)
-            registry.classified += classified
+        _load_one(path, regions, registry, first_seen)
     return registry
+
+
+def _load_one(path: Path, regions: Regions, registry: Registry, first_seen: dict[str, str]) -> None:
+    name = str(path)
+    problems: list[RegistryProblem] = []
+    channels: list[Channel] = []
+    classified = 0
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
+    for line, row in _yaml_rows(path, problems) if is_yaml else _csv_rows(path, problems):
+        try:
+            channel, from_title = build_channel(row, regions)
+        except _RowError as exc:
+            problems.append(RegistryProblem(name, line, exc.field, exc.reason))
+            continue
+        if channel.key in first_seen:
+            where = first_seen[channel.key]
+            problems.append(
+                RegistryProblem(name, line, "channel", f"duplicate of {channel.key} first listed at {where}")
+            )
+            continue
+        first_seen[channel.key] = f"{name}:{line}"
+        channels.append(channel)
+        classified += from_title
+    registry.problems.extend(problems)
+    if any(p.fatal for p in problems):  # half a file (cut by a decoding error) is not loaded
+        for channel in channels:
+            del first_seen[channel.key]
+        return
+    registry.channels.extend(channels)
+    registry.classified += classified
 
 
 def write_csv(channels: Sequence[Channel], out: io.TextIOBase | Any) -> None:
