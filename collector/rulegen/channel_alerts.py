@@ -21,6 +21,7 @@ from collector.rulegen.promql import (
     gone_errors,
     number,
     old_enough,
+    period_ru,
     unreliable,
     with_region,
     with_title,
@@ -50,9 +51,9 @@ def stalled(ctx: RuleContext) -> Rule:
         for_seconds=ctx.sweep_interval_seconds,
         severity=WARNING,
         component="channel",
-        summary=f"Канал {t.CHANNEL} не растёт {days(d.stalled_window_days)} дн.",
+        summary=f"Канал {t.CHANNEL} не растёт {period_ru(d.stalled_window_days)}",
         description=(
-            f"{t.channel_line()}: за {days(d.stalled_window_days)} дн. чистый прирост {t.VALUE}"
+            f"{t.channel_line()}: за {period_ru(d.stalled_window_days)} чистый прирост {t.VALUE}"
             f" подписчиков, сейчас {t.SUBSCRIBERS_NOW} подписчиков."
         ),
     )
@@ -70,7 +71,7 @@ def declining(ctx: RuleContext) -> Rule:
         component="channel",
         summary=f"Канал {t.CHANNEL} теряет подписчиков",
         description=(
-            f"{t.channel_line()}: за {days(d.declining_window_days)} дн. изменение {t.PERCENT}"
+            f"{t.channel_line()}: за {period_ru(d.declining_window_days)} изменение {t.PERCENT}"
             f" (порог −{number(d.declining_min_loss_ratio * 100)}%), сейчас {t.SUBSCRIBERS_NOW} подписчиков."
         ),
     )
@@ -95,7 +96,7 @@ def sudden_drop(ctx: RuleContext) -> Rule:
         component="channel",
         summary=f"Резкая потеря подписчиков: канал {t.CHANNEL}",
         description=(
-            f"{t.channel_line()}: за {days(d.drop_window_days)} дн. изменение {t.PERCENT}"
+            f"{t.channel_line()}: за {period_ru(d.drop_window_days)} изменение {t.PERCENT}"
             f" (порог −{number(d.drop_min_loss_ratio * 100)}%), сейчас {t.SUBSCRIBERS_NOW} подписчиков."
             " Возможна чистка ботов платформой или блокировка."
         ),
@@ -115,7 +116,7 @@ def mass_drop(ctx: RuleContext) -> Rule:
         summary="Массовая потеря подписчиков на платформе {{ $labels.platform }}",
         description=(
             f"{t.VALUE} каналов платформы {{{{ $labels.platform }}}} потеряли больше"
-            f" {number(d.drop_min_loss_ratio * 100)}% подписчиков за {days(d.drop_window_days)} дн."
+            f" {number(d.drop_min_loss_ratio * 100)}% подписчиков за {period_ru(d.drop_window_days)}"
             " Вероятна чистка платформы или ошибка сбора; отдельные оповещения о падении подавлены."
         ),
     )
@@ -148,8 +149,8 @@ def spike(ctx: RuleContext) -> Rule:
         component="channel",
         summary=f"Подозрительный рост: канал {t.CHANNEL}",
         description=(
-            f"{t.channel_line()}: за {days(d.spike_window_days)} дн. прирост {t.PERCENT}, больше чем в"
-            f" {factor} раз выше собственного темпа за {days(d.spike_baseline_days)} дн. и медианы"
+            f"{t.channel_line()}: за {period_ru(d.spike_window_days)} прирост {t.PERCENT}, больше чем в"
+            f" {factor} раз выше собственного темпа за {period_ru(d.spike_baseline_days)} и медианы"
             f" каналов той же категории. Сейчас {t.SUBSCRIBERS_NOW} подписчиков. Проверьте на накрутку."
         ),
     )
@@ -173,8 +174,8 @@ def flatline_after_push(ctx: RuleContext) -> Rule:
         component="channel",
         summary=f"После рывка рост остановился: канал {t.CHANNEL}",
         description=(
-            f"{t.channel_line()}: прирост {t.PERCENT} за {days(d.flatline_after_push_days)} дн. до этого,"
-            f" затем {days(d.flatline_after_push_days)} дн. без роста;"
+            f"{t.channel_line()}: прирост {t.PERCENT} за {period_ru(d.flatline_after_push_days)} до этого,"
+            f" затем {period_ru(d.flatline_after_push_days)} без роста;"
             f" сейчас {t.SUBSCRIBERS_NOW} подписчиков."
         ),
     )

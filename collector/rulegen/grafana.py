@@ -12,7 +12,7 @@ from typing import Any
 
 from collector.config import DetectionSettings
 from collector.rulegen.model import DAY, RUNBOOK
-from collector.rulegen.promql import days, duration, number
+from collector.rulegen.promql import duration, number, period_ru
 
 DATASOURCE_UID = "govpulse-influxdb"  # provisioned in deploy/grafana/provisioning/datasources
 FOLDER = "govpulse"
@@ -119,8 +119,8 @@ def stalled(d: DetectionSettings, stale_s: float, ds_uid: str, for_: str) -> dic
         data,
         for_=for_,
         severity="warning",
-        summary=f"Канал {_CHANNEL} не растёт {days(d.stalled_window_days)} дн.",
-        description=f"Канал {_CHANNEL}: изменение за {days(d.stalled_window_days)} дн."
+        summary=f"Канал {_CHANNEL} не растёт {period_ru(d.stalled_window_days)}",
+        description=f"Канал {_CHANNEL}: изменение за {period_ru(d.stalled_window_days)}"
         ' {{ humanizePercentage (index .Values "B").Value }}.',
     )
 
@@ -141,7 +141,7 @@ def _ratio_rule(
         for_=for_,
         severity=severity,
         summary=summary,
-        description=f"Канал {_CHANNEL}: изменение за {days(window_days)} дн."
+        description=f"Канал {_CHANNEL}: изменение за {period_ru(window_days)}"
         ' {{ humanizePercentage (index .Values "B").Value }}'
         f" (порог −{number(loss * 100)}%).",
     )

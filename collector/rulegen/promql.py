@@ -36,6 +36,16 @@ def days(value: float) -> str:
     return f"{value:g}"
 
 
+def period_ru(value_days: float) -> str:
+    """A window for Russian annotations: `7 дн.`; windows under a day (compressed tests) in hours,
+    minutes or seconds rather than `0.000347 дн.`."""
+    seconds = value_days * 86400
+    for unit_seconds, unit in ((86400, "дн."), (3600, "ч"), (60, "мин")):
+        if seconds >= unit_seconds:
+            return f"{seconds / unit_seconds:.3g} {unit}"
+    return f"{seconds:.3g} с"
+
+
 def number(value: float) -> str:
     """A threshold as PromQL text without a spurious `.0`."""
     return f"{value:g}"
