@@ -55,14 +55,14 @@ class Discovery:
 
     async def _added(self, chat_id: str, at: float) -> None:
         channel = Channel(Platform.MAX, chat_id, UNKNOWN_REGION, Category.UNCLASSIFIED)
-        store = self.service._store
+        store = self.service.store
         if store is not None:
             await asyncio.to_thread(store.add_discovered, channel, at)
         if self.service.book.add(channel):
             log.info("max discovery: bot added to chat %s; it joins the registry as unclassified", chat_id)
 
     async def _removed(self, chat_id: str, at: float) -> None:
-        store = self.service._store
+        store = self.service.store
         if store is not None:
             await asyncio.to_thread(store.mark_removed, Platform.MAX.value, chat_id, at)
         if self.service.book.remove(f"max:{chat_id}"):

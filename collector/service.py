@@ -23,18 +23,20 @@ from aiohttp import web
 from collector import __version__
 from collector.book import ChannelBook
 from collector.config import Settings
+from collector.discovery import Discovery, start_discovery
 from collector.discovery import prepare as prepare_discovery
-from collector.discovery import start_discovery
 from collector.models import Platform, SweepResult
 from collector.pipeline import Pipeline, Sink
 from collector.regions import Regions, load_regions
 from collector.registry import load_files
 from collector.reports.html import report_route
 from collector.scheduler import add_periodic_job, add_platform_job, build_scheduler
+from collector.sinks import build_sinks
 from collector.sources import Source, build_source
 from collector.sweep import Clock, ProgressCallback, run_sweep
 from exporters.http import build_app, start_server
 from exporters.metrics_state import MetricsState
+from exporters.store import Store
 from exporters.webconfig import load_web_config
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,10 @@ class Service:
     sweeps_completed: int = field(init=False, default=0)
     _inflight: set[asyncio.Task[Any]] = field(init=False, default_factory=set)
     _background: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
+    store: Store | None = field(init=False, default=None)  # the embedded store, when enabled
     _runner: web.AppRunner | None = field(init=False, default=None)
-    _store: Any = field(init=False, default=None)
-    _discovery: Any = field(init=False, default=None)
+    _discovery: Discovery | None = field(init=False, default=None)
+    _last_sweep: dict[str, float] = field(init=False, default_factory=dict)  # platform -> finished at
     _saved_resolved: dict[str, str] = field(init=False, default_factory=dict)
 
     # ----- assembly -------------------------------------------------------------------------------------
@@ -108,10 +111,8 @@ class Service:
 
     async def open(self) -> None:
         """Build sinks and sources (inside the event loop: HTTP clients bind to it)."""
-        from collector.sinks import build_sinks
-
         self.load_registry()
-        self.sinks, self._store = await build_sinks(self.settings, self.book, self.regions, self.metrics)
+        self.sinks, self.store = await build_sinks(self.settings, self.book, self.regions, self.metrics)
         resolved = await self._resolved_ids()
         for platform in self.settings.platforms.enabled():
             self.sources[platform] = build_source(
@@ -125,15 +126,15 @@ class Service:
         self._discovery = prepare_discovery(self)
 
     async def _resolved_ids(self) -> dict[str, str]:
-        if self._store is None:
+        if self.store is None:
             return {}
-        return {name: str(i) for name, i in (await asyncio.to_thread(self._store.resolved_ids)).items()}
+        return {name: str(i) for name, i in (await asyncio.to_thread(self.store.resolved_ids)).items()}
 
     async def _remember_resolved(self, platform: Platform) -> None:
         """VK screen names resolved during the sweep are kept, so each is resolved only once ever."""
         resolved = getattr(self.sources[platform], "resolved", None)
-        if self._store is not None and resolved and resolved != self._saved_resolved:
-            await asyncio.to_thread(self._store.save_resolved_ids, resolved)
+        if self.store is not None and resolved and resolved != self._saved_resolved:
+            await asyncio.to_thread(self.store.save_resolved_ids, resolved)
             self._saved_resolved = dict(resolved)
 
     async def aclose(self) -> None:
@@ -180,6 +181,7 @@ class Service:
             if task is not None:
                 self._inflight.discard(task)
         self.sweeps_completed += 1
+        self._last_sweep[platform.value] = result.finished_at
         log.info(
             "%s sweep: %d ok, %d failed in %.1fs",
             platform,
@@ -221,9 +223,14 @@ class Service:
         return self.url
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        now = self.clock()
-        details: dict[str, Any] = {"channels": len(self.book), "sweeps_completed": self.sweeps_completed}
-        return (not self.stop.is_set(), details | {"time": now})
+        """Alive until stopping; the details say what was collected and when (staleness is for alerts)."""
+        details: dict[str, Any] = {
+            "channels": len(self.book),
+            "sweeps_completed": self.sweeps_completed,
+            "last_sweep_finished_at": dict(self._last_sweep),
+            "time": self.clock(),
+        }
+        return (not self.stop.is_set(), details)
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -277,17 +284,18 @@ class Service:
                 task.cancel()
 
     async def _maintain_sinks(self) -> None:
+        """Sinks that buffer (InfluxDB) drain their spool once the server answers again."""
         for sink in self.sinks:
-            maintain = getattr(sink, "replay", None)
-            if maintain is not None:
+            replay = getattr(sink, "replay", None)
+            if replay is not None:
                 try:
-                    await maintain()
+                    await replay()
                 except Exception as exc:
-                    log.warning("sink %s maintenance failed: %s", sink.name, exc)
+                    log.warning("sink %s could not replay its spool: %s", sink.name, exc)
 
     async def _prune(self) -> None:
-        if self._store is not None:
-            await asyncio.to_thread(self._store.prune, self.clock())
+        if self.store is not None:
+            await asyncio.to_thread(self.store.prune, self.clock())
 
     def _start_discovery(self) -> None:
         task = start_discovery(self, self._discovery)
