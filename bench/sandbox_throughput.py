@@ -6,7 +6,7 @@ sweep) over loopback with aiohttp, then the same load from a minimal keep-alive 
 tends to saturate its own core first: the server's CPU time per request is printed too), then a VK
 `groups.getById` batch phase, and prints requests/s.
 
-    /work/venv/bin/python bench/sandbox_throughput.py --requests 30000 --concurrency 64
+    python bench/sandbox_throughput.py --requests 30000 --concurrency 64
 """
 
 from __future__ import annotations
