@@ -7,8 +7,8 @@ period next to the figures they explain.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
+from collector.analytics.history_import import parse_time
 from collector.config import InfluxSettings
 from collector.models import Platform
 from collector.regions import load_regions
@@ -26,20 +26,11 @@ class EventError(ValueError):
 
 
 def parse_when(text: str) -> float:
-    """ISO 8601 date or date-time (naive = UTC), or DD.MM.YYYY [HH:MM]."""
-    value = text.strip()
-    for fmt in ("%d.%m.%Y %H:%M", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            pass
+    """ISO 8601 date or date-time (naive = UTC), or DD.MM.YYYY [HH:MM[:SS]]: the formats the import takes."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise EventError(
-            f"не удалось разобрать дату «{text}» (ожидается 2025-12-03, 2025-12-03T10:00 или 03.12.2025)"
-        ) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        return parse_time(text)
+    except ValueError as exc:
+        raise EventError(str(exc)) from None
 
 
 def validate_scope(platform: str | None, region: str | None) -> tuple[str | None, str | None]:

@@ -53,7 +53,7 @@ def test_event_add_and_list(tmp_path: Path) -> None:
 def test_event_add_rejects_bad_input(tmp_path: Path) -> None:
     config = str(_config(tmp_path))
     for argv, message in (
-        (("--at", "вчера", "--text", "x"), "дату"),
+        (("--at", "вчера", "--text", "x"), "дата «вчера» не распознана"),
         (("--at", "2025-12-03", "--region", "RU-XX", "--text", "x"), "регион"),
         (("--at", "2025-12-03", "--channel", "-1", "--text", "x"), "платформу"),
         (("--at", "2025-12-03", "--text", "  "), "пустой"),
