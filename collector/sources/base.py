@@ -24,6 +24,7 @@ from collector.config import PlatformSettings
 from collector.errors import AuthError, RateLimited, SourceError, UnparsableResponse, from_transport
 from collector.models import Channel, Platform, Reason, Sample
 from collector.ratelimit import Lease, TokenPool
+from collector.sources.http import base_url, build_client
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,10 @@ class Requester:
         if lease.index not in self._rejected:
             self._rejected.add(lease.index)
             logger.error(
-                "%s token #%d rejected (%s)", self.platform.value, lease.index + 1, error.detail,
+                "%s token #%d rejected (%s)",
+                self.platform.value,
+                lease.index + 1,
+                error.detail,
                 extra={"platform": self.platform.value},
             )
         self.pool.disable(lease.index, REJECTED_TOKEN_PROBE_SECONDS)
@@ -164,7 +168,9 @@ class Requester:
             self._rejected.discard(lease.index)
             self.pool.enable(lease.index)
             logger.info(
-                "%s token #%d accepted again", self.platform.value, lease.index + 1,
+                "%s token #%d accepted again",
+                self.platform.value,
+                lease.index + 1,
                 extra={"platform": self.platform.value},
             )
 
@@ -180,7 +186,6 @@ async def bounded(items: Iterable[Item], concurrency: int, work: Callable[[Item]
     async with asyncio.TaskGroup() as group:
         for _ in range(max(1, concurrency)):
             group.create_task(worker())
-
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -205,3 +210,51 @@ def json_body(platform: Platform, response: httpx.Response) -> object:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         raise UnparsableResponse(platform, f"HTTP {response.status_code}: body is not JSON") from None
+
+
+class PerChannelSource:
+    """A source that asks about one channel per request (Max, Telegram): subclasses say how in `_sample`."""
+
+    platform: Platform
+
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        *,
+        metrics: SourceMetrics | None = None,
+        client: httpx.AsyncClient | None = None,
+        pool: TokenPool | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        metrics = metrics or NullMetrics()
+        self._settings = settings
+        self._owns_client = client is None
+        self._client = client or build_client(settings)
+        self._base = base_url(settings)
+        self._now = wall_clock
+        self.requester = Requester(
+            self.platform,
+            settings,
+            pool=pool or build_pool(self.platform, settings, metrics),
+            metrics=metrics,
+            rng=rng,
+            sleep=sleep,
+        )
+
+    async def fetch(self, channels: Sequence[Channel]) -> list[Sample]:
+        samples: list[Sample | None] = [None] * len(channels)
+
+        async def one(index: int) -> None:
+            samples[index] = await self._sample(channels[index])
+
+        await bounded(range(len(channels)), self._settings.concurrency, one)
+        return [s for s in samples if s is not None]
+
+    async def _sample(self, channel: Channel) -> Sample:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()

@@ -6,30 +6,20 @@ The bot sees only chats it has been added to; its own `status` in the chat other
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 
-from collector.config import PlatformSettings
 from collector.errors import BadResponse, LostAccess, RateLimited, SourceError, check_count, from_max_error
 from collector.models import OK, Channel, Platform, Sample
-from collector.ratelimit import TokenPool
 from collector.sources.base import (
-    NullMetrics,
-    Requester,
-    SourceMetrics,
-    bounded,
-    build_pool,
+    PerChannelSource,
     failure,
     json_body,
     retry_after,
 )
-from collector.sources.http import base_url, build_client
 
 PLATFORM = Platform.MAX
 
@@ -73,39 +63,8 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class MaxSource:
+class MaxSource(PerChannelSource):
     platform = PLATFORM
-
-    def __init__(
-        self,
-        settings: PlatformSettings,
-        *,
-        metrics: SourceMetrics | None = None,
-        client: httpx.AsyncClient | None = None,
-        pool: TokenPool | None = None,
-        rng: random.Random | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
-        metrics = metrics or NullMetrics()
-        self._settings = settings
-        self._owns_client = client is None
-        self._client = client or build_client(settings)
-        self._base = base_url(settings)
-        self._now = wall_clock
-        self.requester = Requester(
-            PLATFORM, settings, pool=pool or build_pool(PLATFORM, settings, metrics),
-            metrics=metrics, rng=rng, sleep=sleep,
-        )
-
-    async def fetch(self, channels: Sequence[Channel]) -> list[Sample]:
-        samples: list[Sample | None] = [None] * len(channels)
-
-        async def one(index: int) -> None:
-            samples[index] = await self._sample(channels[index])
-
-        await bounded(range(len(channels)), self._settings.concurrency, one)
-        return [s for s in samples if s is not None]
 
     async def _sample(self, channel: Channel) -> Sample:
         url = f"{self._base}/chats/{quote(channel.channel, safe='-')}"
@@ -118,7 +77,3 @@ class MaxSource:
         except SourceError as error:
             return failure(channel, error.reason, self._now())
         return Sample(PLATFORM, channel.channel, self._now(), OK, chat.count, chat.title, chat.link)
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()

@@ -8,12 +8,10 @@ logger masks the path segment that holds the token.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import re
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
+from typing import Any
 
 import httpx
 
@@ -27,18 +25,12 @@ from collector.errors import (
     from_telegram_error,
 )
 from collector.models import OK, Channel, Platform, Sample
-from collector.ratelimit import TokenPool
 from collector.sources.base import (
-    NullMetrics,
-    Requester,
-    SourceMetrics,
-    bounded,
-    build_pool,
+    PerChannelSource,
     failure,
     json_body,
     retry_after,
 )
-from collector.sources.http import base_url, build_client
 
 PLATFORM = Platform.TELEGRAM
 _TOKEN_IN_PATH = re.compile(r"/bot[^/\s]+/")
@@ -104,40 +96,12 @@ def _status_error(response: httpx.Response) -> SourceError:
     return error
 
 
-class TelegramSource:
+class TelegramSource(PerChannelSource):
     platform = PLATFORM
 
-    def __init__(
-        self,
-        settings: PlatformSettings,
-        *,
-        metrics: SourceMetrics | None = None,
-        client: httpx.AsyncClient | None = None,
-        pool: TokenPool | None = None,
-        rng: random.Random | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, settings: PlatformSettings, **options: Any) -> None:
         _mask_httpx_log()
-        metrics = metrics or NullMetrics()
-        self._settings = settings
-        self._owns_client = client is None
-        self._client = client or build_client(settings)
-        self._base = base_url(settings)
-        self._now = wall_clock
-        self.requester = Requester(
-            PLATFORM, settings, pool=pool or build_pool(PLATFORM, settings, metrics),
-            metrics=metrics, rng=rng, sleep=sleep,
-        )
-
-    async def fetch(self, channels: Sequence[Channel]) -> list[Sample]:
-        samples: list[Sample | None] = [None] * len(channels)
-
-        async def one(index: int) -> None:
-            samples[index] = await self._sample(channels[index])
-
-        await bounded(range(len(channels)), self._settings.concurrency, one)
-        return [s for s in samples if s is not None]
+        super().__init__(settings, **options)
 
     async def _sample(self, channel: Channel) -> Sample:
         params = {"chat_id": chat_id(channel.channel)}
@@ -150,7 +114,3 @@ class TelegramSource:
         except SourceError as error:
             return failure(channel, error.reason, self._now())
         return Sample(PLATFORM, channel.channel, self._now(), OK, count)
-
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
