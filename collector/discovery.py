@@ -82,7 +82,7 @@ class Discovery:
                     if isinstance(update, dict):
                         await self.handle(update)
                 marker = body.get("marker", marker)
-            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            except (httpx.HTTPError, ValueError, RecursionError, AttributeError) as exc:
                 log.warning("max discovery: polling failed (%s); retrying in 5 s", type(exc).__name__)
                 await asyncio.sleep(5)
 
@@ -95,7 +95,7 @@ class Discovery:
             return web.json_response({"error": "payload too large"}, status=413)
         try:
             body = json.loads(await request.content.read(MAX_WEBHOOK_BYTES + 1))
-        except ValueError:
+        except (ValueError, RecursionError):
             return web.json_response({"error": "body is not JSON"}, status=400)
         updates = body.get("updates", [body]) if isinstance(body, dict) else None
         if not isinstance(updates, list):

@@ -135,10 +135,13 @@ class TokenPool:
         sleep: Sleep = asyncio.sleep,
         on_wait: Callable[[float], None] | None = None,
         on_throttled: Callable[[], None] | None = None,
+        max_pause_seconds: float = 60.0,
     ) -> None:
         if not tokens:
             raise ValueError("a token pool needs at least one token")
         self._tokens = list(tokens)
+        # A server's retry-after is obeyed up to this: `Retry-After: 1e9` must not park a token for good.
+        self._max_pause = max_pause_seconds
         self._clock = clock
         self._sleep = sleep
         self._on_wait = on_wait
@@ -193,7 +196,7 @@ class TokenPool:
         bucket = self.buckets[lease.index]
         bucket.throttled(now)
         wait = retry_after if retry_after is not None and retry_after > 0 else bucket.aimd.pause_seconds
-        bucket.pause_until(now + wait)
+        bucket.pause_until(now + min(wait, self._max_pause))
 
     def disable(self, index: int, seconds: float) -> None:
         """Stop handing out a token (e.g. rejected) for a while, as long as another one is usable."""

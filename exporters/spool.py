@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collector.config import SpoolFullPolicy, SpoolSettings
+from exporters.files import make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class Spool:
     # -- internals ---------------------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.directory)
         os.chmod(self.directory, 0o700)
         for temp in self.directory.glob(f"*{_TEMP_SUFFIX}"):
             log.info("removing an incomplete spool file left by a crash: %s", temp.name)

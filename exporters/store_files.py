@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from exporters.files import make_private_dirs
 from exporters.store_records import StoreError, describe
 from exporters.store_schema import (
     PAGE_SIZE,
@@ -19,20 +20,6 @@ from exporters.store_schema import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _make_private_dirs(directory: Path) -> None:
-    missing = []
-    for parent in (directory, *directory.parents):
-        if parent.exists():
-            break
-        missing.append(parent)
-    for created in reversed(missing):
-        try:
-            created.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # another process made it meanwhile; it keeps the mode it was given
-        os.chmod(created, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def _precreate(path: Path) -> None:
@@ -48,7 +35,7 @@ def _precreate(path: Path) -> None:
 def connect_writer(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database; WAL mode and the pragmas of `store_schema`."""
     try:
-        _make_private_dirs(path.parent)
+        make_private_dirs(path.parent)
         _precreate(path)
     except OSError as exc:
         raise describe(exc, path, "create") from exc

@@ -75,6 +75,7 @@ def build_pool(
         burst=burst,
         on_wait=lambda seconds: metrics.ratelimit_wait(platform, seconds),
         on_throttled=lambda: metrics.throttled(platform),
+        max_pause_seconds=settings.retry_max_seconds,
     )
 
 
@@ -208,7 +209,7 @@ def json_body(platform: Platform, response: httpx.Response) -> object:
     """The decoded body; a body that is not JSON (typically cut off) is a transient bad_response."""
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting, not a ValueError
         raise UnparsableResponse(platform, f"HTTP {response.status_code}: body is not JSON") from None
 
 

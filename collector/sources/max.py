@@ -51,7 +51,7 @@ def _error(response: httpx.Response) -> SourceError:
         body = response.json()
         if isinstance(body, dict):
             code = body.get("code", "")
-    except ValueError:
+    except (ValueError, RecursionError):
         pass  # an error page that is not JSON: the status alone decides
     error = from_max_error(response.status_code, code)
     if isinstance(error, RateLimited):

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from exporters.files import make_private_dirs
+
 SENT_RETENTION_SECONDS = 7 * 86400
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -190,7 +192,7 @@ class Outbox:
 
 def _create_private(path: Path) -> None:
     """Create the database file as 0600 before SQLite opens it; SQLite gives its journals the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)

@@ -64,6 +64,8 @@ def decode(body: bytes) -> dict[str, Any]:
         raise PayloadError("body is not UTF-8") from None
     except ValueError as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # not a ValueError: json.loads on thousands of nested brackets
+        raise PayloadError("body is not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     return data

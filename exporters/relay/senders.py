@@ -113,7 +113,7 @@ def classify(status: int, retry_after_header: str | None, content: bytes) -> Sen
 def _json(content: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return payload if isinstance(payload, dict) else {}
 
