@@ -190,7 +190,10 @@ def render(host: dict[str, str], entries: list[dict[str, Any]], seconds: float, 
     if quick:
         out += ["**Quick mode: tiny sizes, the figures say nothing about speed.**", ""]
     out += ["| machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in host.items()), ""]
-    out.append(f"Whole run: {seconds / 60:.1f} min. Each benchmark ran alone in a fresh process.")
+    out.append(
+        f"Whole run: {seconds / 60:.1f} min. Each benchmark ran in its own fresh process, one after another; "
+        "anything else running on the machine shows in the load average above."
+    )
     out += [
         "",
         "| benchmark | figure | govpulse | reference | ratio | bar / check |",
