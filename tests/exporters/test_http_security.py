@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import ssl
-import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,44 +18,12 @@ from exporters.basicauth import BasicAuth, parse_basic
 from exporters.http import build_app, start_server
 from exporters.prometheus import MetricsState
 from exporters.webconfig import WebConfig, WebConfigError, load_web_config
+from tests.support.tls import make_cert
 
 PASSWORD = "s3cret-пароль"
 HASH = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode().replace("$2b$", "$2y$", 1)
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI is missing")
-
-
-def make_cert(directory: Path, name: str) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (also usable as its own CA)."""
-    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            f"/CN={name}",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
 
 
 def serve(config: WebConfig, scenario: Callable[[str], Awaitable[None]]) -> None:

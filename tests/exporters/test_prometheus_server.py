@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from exporters.prometheus import MetricsState
 from exporters.webconfig import WebConfig, load_web_config
 from tests.support.promql import Result
 from tests.support.servers import PrometheusFactory
+from tests.support.tls import make_cert
 
 pytestmark = pytest.mark.servers
 
@@ -80,32 +80,7 @@ scrape_configs:
 
 
 def secure_config(directory: Path, password: str) -> tuple[WebConfig, Path]:
-    cert, key = directory / "server.crt", directory / "server.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=govpulse",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, _ = make_cert(directory, "server")
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
     web = directory / "web.yml"
     web.write_text(
